@@ -15,10 +15,9 @@ def get_config(variant: str = "small") -> ml_collections.ConfigDict:
   config = language_model.default_config()
   config.data.name = "ptb"
 
-  variants = {"small": _small, "medium": _medium, "large": _large, "smoke": _smoke}
-  if variant not in variants:
-    raise ValueError(f"Unknown variant {variant!r} of ptb_lstm; known: {sorted(variants)}")
-  variants[variant](config)
+  if variant not in VARIANTS:
+    raise ValueError(f"Unknown variant {variant!r} of ptb_lstm; known: {sorted(VARIANTS)}")
+  VARIANTS[variant](config)
   config.name = f"ptb_lstm:{variant}"
   return config
 
@@ -62,3 +61,6 @@ def _smoke(config):
   config.model.hidden_size = 32
   config.model.unroll = 1
   config.optim.decay_after_epochs = 1
+
+
+VARIANTS = {"small": _small, "medium": _medium, "large": _large, "smoke": _smoke}
