@@ -72,14 +72,14 @@ def main():
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
     opt.step()
-    return state, loss
+    return state, loss.detach()
 
   for i in range(args.warmup):
     state, loss = step(i, state)
   start = time.perf_counter()
   for i in range(args.warmup, args.warmup + args.steps):
     state, loss = step(i, state)
-  float(loss)
+  loss.item()
   seconds = time.perf_counter() - start
   print(json.dumps({
       "impl": "pytorch", "variant": args.variant, "steps": args.steps,

@@ -70,7 +70,7 @@ def make_model(config: ml_collections.ConfigDict, meta: dict) -> lstm.LSTMLangua
       vocab_size=meta["vocab_size"], embed_dim=m.embed_dim or m.hidden_size,
       hidden_size=m.hidden_size, num_layers=m.num_layers, dropout_rate=m.dropout_rate,
       tie_embeddings=m.tie_embeddings, init_scale=m.init_scale, forget_bias=m.forget_bias,
-      dtype=DTYPES[m.dtype], unroll=m.unroll)
+      dtype=DTYPES[m.dtype], unroll=m.unroll, implementation=m.implementation)
 
 
 def init_carry(model: lstm.LSTMLanguageModel, batch_size: int):
@@ -189,6 +189,7 @@ def default_config() -> ml_collections.ConfigDict:
   config.model.forget_bias = 0.0
   config.model.dtype = "float32"  # Matmul inputs: float32 or bfloat16 (float32 accumulation).
   config.model.unroll = 5  # Scan unroll factor of the LSTM layers.
+  config.model.implementation = "custom_vjp"  # LSTM recurrence: custom_vjp or scan.
 
   config.optim = optim.default_config()
   config.optim.optimizer = "sgd"

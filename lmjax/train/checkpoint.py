@@ -28,11 +28,16 @@ def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
   return flat
 
 
+# Fields of config.model that choose how the same function is computed; a run
+# may resume with other values (e.g. switch to bfloat16 matmuls).
+COMPUTE_ONLY_FIELDS = ("dtype", "unroll", "implementation")
+
+
 def fingerprint(task_name: str, config: ml_collections.ConfigDict, meta: dict) -> dict:
-  """Returns the settings that fix the parameter shapes: task, config.model, sizes from data."""
+  """Returns the settings a checkpoint must agree with: task, config.model, data sizes."""
+  model = {k: v for k, v in config.model.to_dict().items() if k not in COMPUTE_ONLY_FIELDS}
   sizes = {k: v for k, v in meta.items() if k.endswith("_size")}
-  return {"task": task_name, **flatten({"model": config.model.to_dict()}),
-          **flatten({"meta": sizes})}
+  return {"task": task_name, **flatten({"model": model}), **flatten({"meta": sizes})}
 
 
 class Checkpointer:
@@ -59,6 +64,8 @@ class Checkpointer:
     """Raises ValueError naming every setting where the checkpoint and config differ."""
     saved = self.manager.restore(step, args=ocp.args.Composite(
         fingerprint=ocp.args.JsonRestore()))["fingerprint"]
+    saved = {k: v for k, v in saved.items()
+             if k not in {f"model.{field}" for field in COMPUTE_ONLY_FIELDS}}
     differing = [f"{key}: checkpoint has {saved.get(key)!r}, config has {expected.get(key)!r}"
                  for key in sorted(set(saved) | set(expected)) if saved.get(key) != expected.get(key)]
     if differing:

@@ -61,10 +61,10 @@ def total_train_steps(config: ml_collections.ConfigDict, meta: dict) -> int:
 def init_state(task: base.Task, config: ml_collections.ConfigDict, model: nn.Module,
                meta: dict, tx: optax.GradientTransformation) -> TrainState:
   """Builds the initial state from `config.seed` (traced under jit by the caller)."""
-  init_rng, dropout_rng = jax.random.split(jax.random.PRNGKey(config.seed))
+  init_rng, init_dropout_rng, dropout_rng = jax.random.split(jax.random.PRNGKey(config.seed), 3)
   example = task.example_batch(config, meta, config.batch_size)
   carry = task.init_carry(model, config.batch_size)
-  variables = model.init({"params": init_rng, "dropout": dropout_rng},
+  variables = model.init({"params": init_rng, "dropout": init_dropout_rng},
                          jax.tree.map(jnp.asarray, example)["inputs"], carry, train=False)
   params = variables["params"]
   return TrainState(step=jnp.zeros((), jnp.int32), params=params,
@@ -88,10 +88,15 @@ def build(task: base.Task, config: ml_collections.ConfigDict, workdir: str | Non
                fingerprint=checkpoint_lib.fingerprint(task.name, config, data.meta))
 
 
+def jit_init_state(setup: Setup) -> Callable[[], TrainState]:
+  """Returns a jitted function that builds the initial state, already sharded."""
+  return jax.jit(lambda: init_state(setup.task, setup.config, setup.model, setup.data.meta,
+                                    setup.tx), out_shardings=setup.state_shardings)
+
+
 def restore_or_init(setup: Setup, checkpointer: checkpoint_lib.Checkpointer) -> TrainState:
   """Returns the latest checkpoint's state (moving the data to its position) or a new one."""
-  init = jax.jit(lambda: init_state(setup.task, setup.config, setup.model, setup.data.meta,
-                                    setup.tx), out_shardings=setup.state_shardings)
+  init = jit_init_state(setup)
   latest = checkpointer.latest_step()
   if latest is None:
     logging.info("No checkpoint in %s; initializing from seed %d.", checkpointer.directory,

@@ -27,7 +27,7 @@ def train_step(state: TrainState, batch: base.Batch, *, loss_fn: base.LossFn,
   updates, opt_state = tx.update(grads, state.opt_state, state.params)
   params = optax.apply_updates(state.params, updates)
 
-  metrics = dict(metrics, loss=value, grad_norm=optax.global_norm(grads))
+  metrics = dict(metrics, loss=value, grad_norm=optax.tree.norm(grads))
   new_state = state.replace(step=state.step + 1, params=params, opt_state=opt_state,
                             carry=new_carry)
   return new_state, metrics
