@@ -43,6 +43,7 @@ def main(argv):
   config = _CONFIG.value
   workdir = _WORKDIR.value
   task = tasks.get(config.task)
+  jax.config.update("jax_default_prng_impl", config.get("rng_impl", "threefry2x32"))
 
   logging.info("lmjax %s: task %s, config %s, mode %s, workdir %s", _MODE.value, task.name,
                config.get("name", ""), _MODE.value, os.path.abspath(workdir))

@@ -37,8 +37,8 @@ class LSTMLayer(nn.Module):
     forget_bias: added to the forget gate's pre-activation.
     dtype: matmul input dtype; the cell state and gates stay float32.
     unroll: time steps per scan iteration (larger compiles slower, may run faster).
-    implementation: a key of `recurrence.IMPLEMENTATIONS`; all compute the same
-      function and gradients.
+    implementation: a key of `recurrence.IMPLEMENTATIONS`, or 'cudnn' (GPU only);
+      all compute the same function and gradients.
   """
   hidden_size: int
   init_scale: float = 0.0
@@ -68,10 +68,12 @@ class LSTMLayer(nn.Module):
 
     forget_shift = jnp.zeros((gates,)).at[self.hidden_size:2 * self.hidden_size].set(
         self.forget_bias)
-    projected = matmul(inputs, w_ih, self.dtype) + (bias + forget_shift)
+    if self.implementation == "cudnn":
+      return recurrence.cudnn(inputs, w_ih, w_hh, bias + forget_shift, tuple(carry))
     if self.implementation not in recurrence.IMPLEMENTATIONS:
       raise ValueError(f"Unknown LSTM implementation {self.implementation!r}; known:"
-                       f" {sorted(recurrence.IMPLEMENTATIONS)}")
+                       f" {sorted(recurrence.IMPLEMENTATIONS) + ['cudnn']}")
+    projected = matmul(inputs, w_ih, self.dtype) + (bias + forget_shift)
     recur = recurrence.IMPLEMENTATIONS[self.implementation]
     return recur(projected, w_hh, tuple(carry), self.dtype, self.unroll)
 

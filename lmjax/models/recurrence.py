@@ -11,6 +11,9 @@ and the hidden states <float32>[time, batch, hidden]. Gates are ordered
   keeps only `dz @ w_hh.T` inside the reverse loop and computes the weight
   gradient as one large matmul over all steps afterwards, as cuDNN does. JAX's
   own derivative of the scan accumulates `h_t^T dz_t` step by step instead.
+- `cudnn`: NVIDIA's fused LSTM through `jax.experimental.rnn` (GPU only). It
+  takes the layer inputs rather than their projection, because cuDNN projects
+  them itself.
 """
 
 import functools
@@ -93,3 +96,29 @@ def _backward(dtype, unroll, residuals, cotangents):
 custom_vjp.defvjp(lambda p, w, c, dtype, unroll: _forward(p, w, c, dtype, unroll), _backward)
 
 IMPLEMENTATIONS = {"scan": scan, "custom_vjp": custom_vjp}
+
+
+def cudnn(inputs: jax.Array, w_ih: jax.Array, w_hh: jax.Array, bias: jax.Array,
+          carry: Carry) -> tuple[Carry, jax.Array]:
+  """Runs one LSTM layer with cuDNN over `inputs` <float32>[time, batch, features].
+
+  Raises:
+    ValueError: when the default backend is not a GPU.
+  """
+  # Imported here because the module needs GPU kernels only when this path is used.
+  from jax.experimental import rnn  # pylint: disable=g-import-not-at-top
+
+  if jax.default_backend() != "gpu":
+    raise ValueError("config.model.implementation='cudnn' needs a GPU; this backend is"
+                     f" {jax.default_backend()!r}. Use 'custom_vjp' or 'scan'.")
+  time_steps, batch, features = inputs.shape
+  hidden = w_hh.shape[0]
+  # cuDNN's packed layout for one layer: W_ih [4H, D], W_hh [4H, H], b_ih, b_hh, each
+  # flattened row-major, gates in the same (i, f, g, o) order as lmjax's kernels.
+  weights = jnp.concatenate([w_ih.T.ravel(), w_hh.T.ravel(), bias, jnp.zeros_like(bias)])
+  c0, h0 = carry
+  ys, h_n, c_n = rnn.lstm(jnp.swapaxes(inputs, 0, 1), h0[None], c0[None], weights,
+                          seq_lengths=jnp.full((batch,), time_steps, jnp.int32),
+                          input_size=features, hidden_size=hidden, num_layers=1, dropout=0.0,
+                          bidirectional=False, precision=jax.lax.Precision.HIGHEST)
+  return (c_n[0], h_n[0]), jnp.swapaxes(ys, 0, 1)

@@ -156,6 +156,9 @@ def default_config() -> ml_collections.ConfigDict:
   config.task = "language_model"
   config.name = ""  # Set by each config file to 'file:variant', for results.
   config.seed = 0
+  # PRNG for dropout masks: threefry2x32 (default; identical across device counts),
+  # rbg or unsafe_rbg (cheaper on some backends).
+  config.rng_impl = "threefry2x32"
   config.batch_size = 20  # Parallel BPTT rows, over all devices.
   config.num_steps = 20  # Truncated-BPTT length (unrolled time steps).
   config.eval_batch_size = 10  # Rows of the evaluation stream; 1 is fully sequential.
@@ -189,7 +192,7 @@ def default_config() -> ml_collections.ConfigDict:
   config.model.forget_bias = 0.0
   config.model.dtype = "float32"  # Matmul inputs: float32 or bfloat16 (float32 accumulation).
   config.model.unroll = 5  # Scan unroll factor of the LSTM layers.
-  config.model.implementation = "custom_vjp"  # LSTM recurrence: custom_vjp or scan.
+  config.model.implementation = "custom_vjp"  # LSTM recurrence: custom_vjp, scan or cudnn (GPU).
 
   config.optim = optim.default_config()
   config.optim.optimizer = "sgd"

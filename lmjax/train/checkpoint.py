@@ -37,7 +37,9 @@ def fingerprint(task_name: str, config: ml_collections.ConfigDict, meta: dict) -
   """Returns the settings a checkpoint must agree with: task, config.model, data sizes."""
   model = {k: v for k, v in config.model.to_dict().items() if k not in COMPUTE_ONLY_FIELDS}
   sizes = {k: v for k, v in meta.items() if k.endswith("_size")}
-  return {"task": task_name, **flatten({"model": model}), **flatten({"meta": sizes})}
+  # The key shape of the saved rng depends on the PRNG implementation.
+  return {"task": task_name, "rng_impl": config.get("rng_impl", "threefry2x32"),
+          **flatten({"model": model}), **flatten({"meta": sizes})}
 
 
 class Checkpointer:

@@ -143,3 +143,30 @@ def test_bfloat16_matmuls_stay_close_to_float32():
   logits, _ = bf16.apply({"params": params}, ids, bf16.initial_carry(3), train=False)
   assert logits.dtype == jnp.float32
   np.testing.assert_allclose(logits, reference, atol=3e-2)
+
+
+@pytest.mark.skipif(jax.default_backend() != "gpu", reason="cuDNN needs a GPU")
+def test_cudnn_matches_scan_outputs_and_gradients():
+  x, carry = random_layer_inputs(time=12, batch=4, features=6, hidden=8)
+  layers = {name: lstm.LSTMLayer(8, init_scale=0.3, forget_bias=1.0, implementation=name)
+            for name in ("scan", "cudnn")}
+  params = layers["scan"].init(jax.random.PRNGKey(0), x, carry)["params"]
+
+  def objective(layer):
+    def f(params, x):
+      (c, h), hs = layer.apply({"params": params}, x, carry)
+      return jnp.sum(hs ** 2) + jnp.sum(c) + jnp.sum(h)
+    return f(params, x), jax.grad(f, argnums=(0, 1))(params, x)
+
+  expected, actual = objective(layers["scan"]), objective(layers["cudnn"])
+  for a, e in zip(jax.tree.leaves(actual), jax.tree.leaves(expected)):
+    np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-4)
+
+
+def test_cudnn_on_cpu_raises_clear_error():
+  if jax.default_backend() == "gpu":
+    pytest.skip("this machine has a GPU")
+  x, carry = random_layer_inputs()
+  layer = lstm.LSTMLayer(4, init_scale=0.1, implementation="cudnn")
+  with pytest.raises(ValueError, match="needs a GPU"):
+    layer.init(jax.random.PRNGKey(0), x, carry)
