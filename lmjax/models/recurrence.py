@@ -113,6 +113,8 @@ def cudnn(inputs: jax.Array, w_ih: jax.Array, w_hh: jax.Array, bias: jax.Array,
                      f" {jax.default_backend()!r}. Use 'custom_vjp' or 'scan'.")
   time_steps, batch, features = inputs.shape
   hidden = w_hh.shape[0]
+  # NOTE: this layout follows the jax.experimental.rnn module docs; only the GPU test
+  # test_cudnn_matches_scan_outputs_and_gradients checks it against `scan`.
   # cuDNN's packed layout for one layer: W_ih [4H, D], W_hh [4H, H], b_ih, b_hh, each
   # flattened row-major, gates in the same (i, f, g, o) order as lmjax's kernels.
   weights = jnp.concatenate([w_ih.T.ravel(), w_hh.T.ravel(), bias, jnp.zeros_like(bias)])

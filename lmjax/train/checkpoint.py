@@ -68,8 +68,9 @@ class Checkpointer:
         fingerprint=ocp.args.JsonRestore()))["fingerprint"]
     saved = {k: v for k, v in saved.items()
              if k not in {f"model.{field}" for field in COMPUTE_ONLY_FIELDS}}
+    keys = sorted(set(saved) | set(expected))
     differing = [f"{key}: checkpoint has {saved.get(key)!r}, config has {expected.get(key)!r}"
-                 for key in sorted(set(saved) | set(expected)) if saved.get(key) != expected.get(key)]
+                 for key in keys if saved.get(key) != expected.get(key)]
     if differing:
       raise ValueError(
           f"The checkpoint {self.directory}/{step} does not match the config:\n  "

@@ -86,7 +86,7 @@ def test_custom_vjp_gradients_match_scan():
 
   expected = objective(recurrence.scan)
   actual = objective(recurrence.custom_vjp)
-  for a, e in zip(jax.tree.leaves(actual), jax.tree.leaves(expected)):
+  for a, e in zip(jax.tree.leaves(actual), jax.tree.leaves(expected), strict=True):
     np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
 
 
@@ -159,7 +159,7 @@ def test_cudnn_matches_scan_outputs_and_gradients():
     return f(params, x), jax.grad(f, argnums=(0, 1))(params, x)
 
   expected, actual = objective(layers["scan"]), objective(layers["cudnn"])
-  for a, e in zip(jax.tree.leaves(actual), jax.tree.leaves(expected)):
+  for a, e in zip(jax.tree.leaves(actual), jax.tree.leaves(expected), strict=True):
     np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-4)
 
 

@@ -8,6 +8,7 @@ import pytest
 from lmjax import tasks
 from lmjax.tasks import language_model
 from lmjax.train import loop
+from lmjax.train import progress
 from tests.train.helpers import read_metrics, tiny_config
 
 TASK = language_model.TASK
@@ -45,7 +46,7 @@ def test_resumed_run_equals_uninterrupted_run(ptb_dir, tmp_path):
                                                       str(final_step), "state"))
   b = ocp.StandardCheckpointer().restore(os.path.join(resumed_dir, "checkpoints",
                                                       str(final_step), "state"))
-  for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+  for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
     np.testing.assert_array_equal(x, y)
 
 
@@ -61,7 +62,7 @@ def test_non_finite_loss_stops_without_saving(ptb_dir, tmp_path):
   workdir = str(tmp_path / "run")
   config = tiny_config(ptb_dir, checkpoint_every_steps=1, **{
       "optim.learning_rate": 1e38, "optim.grad_clip_norm": 0.0, "optim.schedule": "constant"})
-  with pytest.raises(loop.NonFiniteLossError, match=r"at step (\d+)") as e:
+  with pytest.raises(progress.NonFiniteLossError, match=r"at step (\d+)") as e:
     loop.train_and_evaluate(TASK, config, workdir)
   bad_step = int(e.value.args[0].split("at step ")[1].split()[0])
   saved = ocp.CheckpointManager(os.path.join(workdir, "checkpoints")).all_steps()
