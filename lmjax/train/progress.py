@@ -29,6 +29,9 @@ class Progress:
     self.last_step = start_step
 
   def add(self, step: int, metrics: dict) -> None:
+    # Start the device-to-host copies now, so the fetch at log time does not stall.
+    for value in jax.tree.leaves(metrics):
+      value.copy_to_host_async()
     self.pending.append((step, metrics))
 
   def fetch(self) -> None:

@@ -9,6 +9,8 @@ from lmjax import tasks
 from lmjax.tasks import language_model
 from lmjax.train import loop
 from lmjax.train import progress
+from tests.conftest import data_file
+from tests.test_configs import CONFIG_DIR, load_config_module
 from tests.train.helpers import read_metrics, tiny_config
 
 TASK = language_model.TASK
@@ -90,3 +92,27 @@ def test_eval_mode_reproduces_final_metrics(ptb_dir, tmp_path):
 def test_unknown_task_lists_registered_tasks():
   with pytest.raises(KeyError, match="language_model"):
     tasks.get("translation_typo")
+
+
+def test_partial_checkpoint_is_ignored_on_resume(ptb_dir, tmp_path):
+  workdir = str(tmp_path / "run")
+  config = tiny_config(ptb_dir, num_train_steps=20, checkpoint_every_steps=10)
+  loop.train_and_evaluate(TASK, config, workdir, stop_at_step=10)
+  # What a save interrupted by a crash leaves: orbax's temporary directory.
+  partial = os.path.join(workdir, "checkpoints", "15.orbax-checkpoint-tmp-1234")
+  os.makedirs(os.path.join(partial, "state"))
+  results = loop.train_and_evaluate(TASK, config, workdir)
+  assert results["train"]["steps_this_run"] == 10
+
+
+@pytest.mark.parametrize("config_file,data", [("shakespeare_char", "tinyshakespeare/input.txt"),
+                                              ("peoples_daily_lstm", None)])
+def test_other_corpora_smoke(config_file, data, tmp_path):
+  if data:
+    data_file(data)
+  config = load_config_module(os.path.join(CONFIG_DIR, f"{config_file}.py")).get_config("smoke")
+  workdir = str(tmp_path / "run")
+  results = loop.train_and_evaluate(TASK, config, workdir)
+  vocab_size = language_model.load_meta(config, workdir)["vocab_size"]
+  # Below the perplexity of a uniform guess over the vocabulary.
+  assert 1 < results["metrics"]["valid"]["perplexity"] < vocab_size
