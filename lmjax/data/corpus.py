@@ -27,7 +27,7 @@ class Corpus:
   """Token ids per split (e.g. train, valid, test) and the vocabulary."""
   splits: dict[str, np.ndarray]
   vocab: vocab_lib.Vocab
-  join: str  # How decoded tokens are joined into text: " " for words, "" for characters.
+  join: str  # Separator of decoded tokens in text: " " for words, "" for characters.
   sources: dict[str, str]  # The file each split came from, for error messages.
 
 
@@ -108,7 +108,7 @@ def load(config: ml_collections.ConfigDict) -> Corpus:
 
   Raises:
     KeyError: for an unknown corpus name (the message lists the known ones).
-    FileNotFoundError: for a missing file (the message says where it looked).
+    FileNotFoundError: for a missing file (the message names the path it tried).
     ValueError: for an empty split or invalid UTF-8 (naming file and line).
   """
   if config.name not in CORPORA:

@@ -1,8 +1,8 @@
 """Word- and character-level LSTM language modelling with truncated BPTT.
 
-The training loss is Zaremba et al.'s: the token NLL summed over the unrolled
-time steps and averaged over the batch rows, so an SGD learning rate of 1 and a
-gradient clip of 5 mean what they mean in that paper. Reported metrics are per
+The training loss is Zaremba et al.'s (2014): the token NLL summed over the
+unrolled time steps and averaged over the batch rows. So an SGD learning rate
+of 1 and a gradient clip of 5 mean what they mean in that paper. Reported metrics are per
 token (perplexity, bits per token) from summed NLL and token counts.
 """
 

@@ -40,7 +40,7 @@ from lmjax.train.state import TrainState
 
 @dataclasses.dataclass
 class Setup:
-  """What a run is built from, before any training step."""
+  """The parts of a run, built before any training step."""
   task: base.Task
   config: ml_collections.ConfigDict
   data: base.Data
