@@ -1,7 +1,7 @@
 """Entry point: train, evaluate or run an inference mode of any registered task.
 
   python -m lmjax.main --config=configs/ptb_lstm.py:small --workdir=runs/ptb_small
-  python -m lmjax.main --config=configs/ptb_lstm.py:small --workdir=runs/ptb_small \
+  python -m lmjax.main --config=configs/ptb_lstm.py:small --workdir=runs/ptb_small
       --mode=generate --config.generate.prompt="the company said"
 
 Any config field can be overridden with --config.<field>=<value>.
@@ -9,6 +9,7 @@ Any config field can be overridden with --config.<field>=<value>.
 
 import logging as std_logging
 import os
+import sys
 
 from absl import app
 from absl import flags
@@ -61,5 +62,17 @@ def main(argv):
                          f" {['train', 'eval', *sorted(task.modes)]}")
 
 
+def parse_flags(argv: list[str]) -> list[str]:
+  """Parses flags; a misspelled --config.<field> exits with one line instead of a traceback."""
+  try:
+    return app.parse_flags_with_usage(argv)
+  except (AttributeError, KeyError) as e:
+    overrides = [a for a in argv[1:] if a.startswith("--config.")]
+    detail = str(e.args[0] if e.args else e).strip("'").replace("\\n", " ").replace("\\'", "'")
+    sys.stderr.write(f"FATAL Flags parsing error: invalid config override among {overrides}:"
+                     f" {detail}\n")
+    sys.exit(1)
+
+
 if __name__ == "__main__":
-  app.run(main)
+  app.run(main, flags_parser=parse_flags)

@@ -38,6 +38,8 @@ def test_unknown_config_key_fails():
   completed = run_main(*SMOKE, "--config.model.hiden_size=3", "--workdir=/nonexistent")
   assert completed.returncode != 0
   assert "hiden_size" in completed.stderr
+  assert "Did you mean \"hidden_size\"" in completed.stderr
+  assert "Traceback" not in completed.stderr
 
 
 def test_unknown_variant_fails():

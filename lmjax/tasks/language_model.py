@@ -47,11 +47,33 @@ def make_data(config: ml_collections.ConfigDict, workdir: str | None) -> base.Da
   logging.info("Corpus %s: %s tokens; vocabulary %d; %d steps per epoch.", config.data.name,
                ", ".join(f"{s} {len(ids):,}" for s, ids in corpus.splits.items()),
                len(corpus.vocab), train.steps_per_epoch)
-  if workdir and jax.process_index() == 0:
-    os.makedirs(workdir, exist_ok=True)
-    corpus.vocab.save(os.path.join(workdir, VOCAB_FILE))
-    loop.write_json(os.path.join(workdir, META_FILE), meta)
+  if workdir:
+    save_vocab(corpus.vocab, meta, workdir)
   return base.Data(train=train, eval_splits=eval_splits, meta=meta)
+
+
+def save_vocab(vocab: vocab_lib.Vocab, meta: dict, workdir: str) -> None:
+  """Writes the vocabulary and data facts for inference, or checks them on resume.
+
+  Raises:
+    ValueError: if the workdir already has a different vocabulary; nothing is
+      overwritten, so the run there stays usable.
+  """
+  path = os.path.join(workdir, VOCAB_FILE)
+  if os.path.isfile(path):
+    saved = vocab_lib.Vocab.load(path)
+    if saved.tokens != vocab.tokens:
+      pairs = enumerate(zip(saved.tokens, vocab.tokens, strict=False))
+      first = next((i for i, (a, b) in pairs if a != b), min(len(saved), len(vocab)))
+      raise ValueError(
+          f"{path} differs from the vocabulary of this config's corpus (sizes {len(saved)}"
+          f" and {len(vocab)}; first difference at id {first}). Use a new --workdir, or the"
+          " data settings this workdir was trained with.")
+    return
+  if jax.process_index() == 0:
+    os.makedirs(workdir, exist_ok=True)
+    vocab.save(path)
+    loop.write_json(os.path.join(workdir, META_FILE), meta)
 
 
 def load_meta(config: ml_collections.ConfigDict, workdir: str) -> dict:
@@ -94,7 +116,8 @@ def loss(params, batch: base.Batch, carry, rng, model: lstm.LSTMLanguageModel, t
 
 def summarize(sums: dict[str, float]) -> dict[str, float]:
   nll = sums["nll_sum"] / max(sums["tokens"], 1.0)
-  return {"perplexity": math.exp(min(nll, 700.0)), "bits_per_token": nll / math.log(2)}
+  perplexity = math.exp(nll) if nll < 700 else math.inf  # exp overflows a float near 709.8.
+  return {"perplexity": perplexity, "bits_per_token": nll / math.log(2)}
 
 
 def example_batch(config: ml_collections.ConfigDict, meta: dict, batch_size: int) -> base.Batch:
@@ -109,6 +132,7 @@ def generate(config: ml_collections.ConfigDict, workdir: str) -> list[str]:
   vocab = vocab_lib.Vocab.load(os.path.join(workdir, VOCAB_FILE))
   model, params, step = loop.restore_params(TASK, config, workdir, meta)
   g = config.generate
+  check_generate_config(g, len(vocab))
 
   tokens = sampling.tokenize_prompt(g.prompt, vocab.index, meta["join"], meta["level"])
   unknown = [t for t in tokens if t not in vocab.index]
@@ -125,13 +149,27 @@ def generate(config: ml_collections.ConfigDict, workdir: str) -> list[str]:
   for row in np.asarray(ids):
     words = [("\n" if t == vocab_lib.EOS and meta["level"] != "char" else t)
              for t in vocab.decode(row)]
-    texts.append(g.prompt + meta["join"] + meta["join"].join(words))
+    text = g.prompt + meta["join"] + meta["join"].join(words)
+    texts.append(text.replace(" \n ", "\n").replace(" \n", "\n"))
   logging.info("Sampled %d x %d tokens from checkpoint %d (temperature %g, top-k %d).",
                g.num_samples, g.num_tokens, step, g.temperature, g.top_k)
   for text in texts:
     sys.stdout.write(text.strip() + "\n\n")
   sys.stdout.flush()
   return texts
+
+
+def check_generate_config(g: ml_collections.ConfigDict, vocab_size: int) -> None:
+  """Raises ValueError naming the first invalid `config.generate` field."""
+  if g.temperature < 0:
+    raise ValueError(f"config.generate.temperature must be >= 0 (0 is greedy), got"
+                     f" {g.temperature}.")
+  if not 0 <= g.top_k <= vocab_size:
+    raise ValueError(f"config.generate.top_k must be in [0, {vocab_size}] (the vocabulary"
+                     f" size; 0 disables it), got {g.top_k}.")
+  for field in ("num_tokens", "num_samples"):
+    if g[field] < 1:
+      raise ValueError(f"config.generate.{field} must be >= 1, got {g[field]}.")
 
 
 TASK = base.Task(

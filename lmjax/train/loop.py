@@ -74,11 +74,11 @@ def init_state(task: base.Task, config: ml_collections.ConfigDict, model: nn.Mod
 
 def build(task: base.Task, config: ml_collections.ConfigDict, workdir: str | None) -> Setup:
   """Builds data, model, mesh and optimizer for a run."""
-  data = task.make_data(config, workdir)
-  model = task.make_model(config, data.meta)
   mesh = mesh_lib.make_mesh()
   mesh_lib.check_batch_size(config.batch_size, mesh)
   mesh_lib.check_batch_size(config.eval_batch_size, mesh, "eval_batch_size")
+  data = task.make_data(config, workdir)
+  model = task.make_model(config, data.meta)
 
   total_steps = total_train_steps(config, data.meta)
   tx, schedule = optim.make_optimizer(config.optim, data.meta["steps_per_epoch"], total_steps)
@@ -197,9 +197,12 @@ def _train(setup: Setup, state: TrainState, checkpointer: checkpoint_lib.Checkpo
   jitted = steps.jit_train_step(setup.task.loss, setup.model, setup.tx, setup.mesh,
                                 setup.state_shardings)
   eval_step = make_eval_step(setup)
-  logging.info("Training steps %d to %d (%d per epoch) on %d devices; %s parameters.",
-               start_step + 1, end_step, meta["steps_per_epoch"], setup.mesh.size,
-               f"{count_params(state.params):,}")
+  if start_step >= end_step:
+    logging.info("Training already reached step %d; evaluating only.", start_step)
+  else:
+    logging.info("Training steps %d to %d (%d per epoch) on %d devices; %s parameters.",
+                 start_step + 1, end_step, meta["steps_per_epoch"], setup.mesh.size,
+                 f"{count_params(state.params):,}")
 
   train_step = None
   for step in range(start_step + 1, end_step + 1):
@@ -273,6 +276,13 @@ def _final_results(setup: Setup, params: Any, progress: progress_lib.Progress, s
       **environment(),
       "config": setup.config.to_dict(),
   }
+  path = os.path.join(workdir, "results.json")
+  if progress.start_step == setup.total_steps and os.path.isfile(path):
+    # A rerun of a finished run only evaluates: keep the training record it would erase.
+    with open(path, encoding="utf-8") as f:
+      previous = json.load(f)
+    results["train"] = dict(previous.get("train", results["train"]), steps_this_run=0)
+    results["wall_seconds"] = previous.get("wall_seconds", results["wall_seconds"])
   write_json(os.path.join(workdir, "results.json"), results)
   logging.info("Wrote %s", os.path.join(workdir, "results.json"))
   return results

@@ -23,6 +23,9 @@ def batch_sharded(mesh: Mesh) -> NamedSharding:
 
 
 def check_batch_size(batch_size: int, mesh: Mesh, what: str = "batch_size") -> None:
+  if batch_size < 1:
+    raise ValueError(f"config.{what} must be a positive multiple of the {mesh.size} devices,"
+                     f" got {batch_size}.")
   if batch_size % mesh.size:
     raise ValueError(
         f"config.{what}={batch_size} is not divisible by the {mesh.size} devices of the"

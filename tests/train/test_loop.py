@@ -116,3 +116,31 @@ def test_other_corpora_smoke(config_file, data, tmp_path):
   vocab_size = language_model.load_meta(config, workdir)["vocab_size"]
   # Below the perplexity of a uniform guess over the vocabulary.
   assert 1 < results["metrics"]["valid"]["perplexity"] < vocab_size
+
+
+def test_rerun_of_finished_run_keeps_training_record(ptb_dir, tmp_path):
+  workdir = str(tmp_path / "run")
+  config = tiny_config(ptb_dir, num_train_steps=10)
+  first = loop.train_and_evaluate(TASK, config, workdir)
+  again = loop.train_and_evaluate(TASK, config, workdir)
+  assert again["train"]["steps_this_run"] == 0
+  assert again["train"]["tokens_per_sec"] == first["train"]["tokens_per_sec"]
+  assert again["metrics"] == first["metrics"]
+
+
+def test_other_vocabulary_is_rejected_without_overwriting(ptb_dir, tmp_path):
+  workdir = str(tmp_path / "run")
+  loop.train_and_evaluate(TASK, tiny_config(ptb_dir, num_train_steps=5), workdir)
+  vocab_path = os.path.join(workdir, language_model.VOCAB_FILE)
+  with open(vocab_path, "rb") as f:
+    saved = f.read()
+  with pytest.raises(ValueError, match=r"vocab\.json differs .*sizes 10000 and 5000"):
+    loop.train_and_evaluate(TASK, tiny_config(ptb_dir, num_train_steps=5,
+                                              **{"data.max_vocab_size": 5000}), workdir)
+  with open(vocab_path, "rb") as f:
+    assert f.read() == saved
+
+
+def test_zero_batch_size_is_rejected(ptb_dir):
+  with pytest.raises(ValueError, match="batch_size must be a positive multiple"):
+    loop.build(TASK, tiny_config(ptb_dir, batch_size=0), None)
