@@ -12,6 +12,7 @@ each round (`--rounds`), so that machine noise affects all rows alike:
   lmjax-scan     the same with the `lax.scan` recurrence (JAX differentiates it).
   lmjax-bf16     the same with bfloat16 matmul inputs.
   lmjax-unroll1  the same with scan unroll 1 instead of the config's 5.
+  lmjax-rbg      the same with the rbg PRNG for dropout masks (bf16-rbg: both).
   pytorch        experiments/torch_reference.py (skipped if torch is missing).
   flax           `nn.RNN(nn.OptimizedLSTMCell)` layers with the same loss and optimizer.
 
@@ -62,6 +63,8 @@ IMPLS: dict[str, tuple[str, dict[str, Any]]] = {
     "lmjax-scan": ("lmjax", {"implementation": "scan"}),
     "lmjax-bf16": ("lmjax", {"dtype": "bfloat16"}),
     "lmjax-unroll1": ("lmjax", {"unroll": 1}),
+    "lmjax-rbg": ("lmjax", {"rng_impl": "rbg"}),
+    "lmjax-bf16-rbg": ("lmjax", {"dtype": "bfloat16", "rng_impl": "rbg"}),
     "pytorch": ("pytorch", {}),
     "flax": ("flax", {}),
 }
@@ -181,6 +184,9 @@ def run_lmjax(args: argparse.Namespace, config: ml_collections.ConfigDict) -> di
     config.model.dtype = args.dtype
   if args.implementation:
     config.model.implementation = args.implementation
+  if args.rng_impl:
+    config.rng_impl = args.rng_impl
+    jax.config.update("jax_default_prng_impl", args.rng_impl)
   setup = loop.build(lmjax_task(), config, workdir=None)
   state = loop.jit_init_state(setup)()
   jitted = steps_lib.jit_train_step(setup.task.loss, setup.model, setup.tx, setup.mesh,
@@ -572,6 +578,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                       help="lmjax worker: scan unroll factor; 0 keeps the config's.")
   parser.add_argument("--implementation", default="", choices=["", *recurrence.IMPLEMENTATIONS],
                       help="lmjax worker: LSTM recurrence; empty keeps the library default.")
+  parser.add_argument("--rng_impl", default="", choices=["", "threefry2x32", "rbg", "unsafe_rbg"],
+                      help="lmjax worker: PRNG for dropout; empty keeps the config's.")
   parser.add_argument("--dtype", default="", choices=["", *language_model.DTYPES],
                       help="lmjax worker: matmul input dtype; empty keeps the config's.")
   args = parser.parse_args(argv)
