@@ -8,7 +8,6 @@ token (perplexity, bits per token) from summed NLL and token counts.
 
 import functools
 import json
-import math
 import os
 import sys
 
@@ -23,6 +22,7 @@ from lmjax.data import bptt
 from lmjax.data import corpus as corpus_lib
 from lmjax.data import vocab as vocab_lib
 from lmjax.decoding import sampling
+from lmjax.evaluation import perplexity
 from lmjax.models import lstm
 from lmjax.train import task_interface as base
 from lmjax.train import loop
@@ -115,9 +115,7 @@ def loss(params, batch: base.Batch, carry, rng, model: lstm.LSTMLanguageModel, t
 
 
 def summarize(sums: dict[str, float]) -> dict[str, float]:
-  nll = sums["nll_sum"] / max(sums["tokens"], 1.0)
-  perplexity = math.exp(nll) if nll < 700 else math.inf  # exp overflows a float near 709.8.
-  return {"perplexity": perplexity, "bits_per_token": nll / math.log(2)}
+  return perplexity.from_sums(sums["nll_sum"], sums["tokens"])
 
 
 def example_batch(config: ml_collections.ConfigDict, meta: dict, batch_size: int) -> base.Batch:
