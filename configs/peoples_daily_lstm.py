@@ -12,6 +12,7 @@ small model on words), char (a character-level model), smoke (seconds).
 
 import ml_collections
 
+from lmjax import config_lib
 from lmjax.tasks import language_model
 
 
@@ -24,12 +25,7 @@ def get_config(variant: str = "small") -> ml_collections.ConfigDict:
   config.generate.temperature = 0.8
   config.generate.top_k = 40
 
-  if variant not in VARIANTS:
-    raise ValueError(f"Unknown variant {variant!r} of peoples_daily_lstm; known:"
-                     f" {sorted(VARIANTS)}")
-  VARIANTS[variant](config)
-  config.name = f"peoples_daily_lstm:{variant}"
-  return config
+  return config_lib.apply_variant(config, VARIANTS, "peoples_daily_lstm", variant)
 
 
 def _demo(config):

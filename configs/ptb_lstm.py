@@ -8,6 +8,7 @@ and smoke (a tiny model on a slice of PTB, seconds on a CPU).
 
 import ml_collections
 
+from lmjax import config_lib
 from lmjax.tasks import language_model
 
 
@@ -15,11 +16,7 @@ def get_config(variant: str = "small") -> ml_collections.ConfigDict:
   config = language_model.default_config()
   config.data.name = "ptb"
 
-  if variant not in VARIANTS:
-    raise ValueError(f"Unknown variant {variant!r} of ptb_lstm; known: {sorted(VARIANTS)}")
-  VARIANTS[variant](config)
-  config.name = f"ptb_lstm:{variant}"
-  return config
+  return config_lib.apply_variant(config, VARIANTS, "ptb_lstm", variant)
 
 
 def _small(config):

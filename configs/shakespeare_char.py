@@ -10,6 +10,7 @@ Variants: default (2 x 512, dropout 0.2, Adam), smoke (seconds).
 
 import ml_collections
 
+from lmjax import config_lib
 from lmjax.tasks import language_model
 
 
@@ -34,12 +35,7 @@ def get_config(variant: str = "default") -> ml_collections.ConfigDict:
   config.generate.num_tokens = 300
   config.generate.temperature = 0.8
 
-  if variant not in VARIANTS:
-    raise ValueError(f"Unknown variant {variant!r} of shakespeare_char; known:"
-                     f" {sorted(VARIANTS)}")
-  VARIANTS[variant](config)
-  config.name = f"shakespeare_char:{variant}"
-  return config
+  return config_lib.apply_variant(config, VARIANTS, "shakespeare_char", variant)
 
 
 def _smoke(config):

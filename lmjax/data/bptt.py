@@ -1,6 +1,6 @@
 """Truncated-BPTT batching of a token stream, as in Zaremba et al. (2014).
 
-The stream is cut into `batch_size` contiguous rows. Batch `i` of an epoch holds
+The stream is cut into `batch_size` contiguous rows. Batch `i` of an epoch contains
 columns `[i * num_steps, (i + 1) * num_steps)` of every row as inputs and the
 same columns shifted by one as targets, so the recurrent state at the end of
 one batch is the right state at the start of the next. Every batch carries a

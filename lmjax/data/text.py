@@ -26,7 +26,7 @@ def resolve_data_dir(configured: str | None) -> str:
 
 
 def require_file(path: str, how_to_get: str = "") -> str:
-  """Returns `path` if it is a file, else raises an error that says where it looked."""
+  """Returns `path` if it is a file, else raises an error that names the path."""
   if not os.path.isfile(path):
     hint = f" {how_to_get}" if how_to_get else ""
     raise FileNotFoundError(f"Data file not found: {path}.{hint}")

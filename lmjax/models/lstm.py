@@ -2,7 +2,7 @@
 
 All sequence tensors are time-major (`[time, batch, ...]`) inside the model,
 because `lax.scan` steps over the leading axis and this avoids transposing
-activations; the model's inputs and outputs are batch-major like every batch.
+activations. The model's inputs and outputs are batch-major like every batch.
 
 The gates use PyTorch's order (input, forget, cell, output) in one fused
 `[features, 4 * hidden]` kernel, so weights map one-to-one onto `nn.LSTM`.
