@@ -29,7 +29,7 @@ def get_config(variant: str = "small") -> ml_collections.ConfigDict:
 
 
 def _demo(config):
-  """One epoch of a 2 x 200 LSTM with Adam."""
+  """Trains a 2 x 200 LSTM with Adam for one epoch."""
   config.num_epochs = 1
   config.eval_batch_size = 20
   config.eval_num_steps = 50
@@ -44,7 +44,7 @@ def _small(config):
 
 
 def _char(config):
-  """A 2 x 512 character-level LSTM with dropout 0.2 and Adam."""
+  """Trains a 2 x 512 character-level LSTM with dropout 0.2 and Adam."""
   config.data.level = "char"
   config.data.max_vocab_size = 0
   config.num_steps = 50
@@ -59,7 +59,7 @@ def _char(config):
 
 
 def _smoke(config):
-  """A 2 x 32 model on the first 16k tokens of each split."""
+  """Shrinks the run to a 2 x 32 model on the first 16k tokens of each split."""
   config.batch_size = 8
   config.eval_batch_size = 8
   config.num_steps = 10

@@ -48,7 +48,7 @@ def _large(config):
 
 
 def _smoke(config):
-  """A 2 x 32 model on the first 16k tokens of each split."""
+  """Shrinks the run to a 2 x 32 model on the first 16k tokens of each split."""
   config.batch_size = 8
   config.eval_batch_size = 8
   config.num_steps = 10

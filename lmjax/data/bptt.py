@@ -2,7 +2,7 @@
 
 The stream is cut into `batch_size` contiguous rows. Batch `i` of an epoch contains
 columns `[i * num_steps, (i + 1) * num_steps)` of every row as inputs and the
-same columns shifted by one as targets, so the recurrent state at the end of
+same columns shifted by one as targets. So the recurrent state at the end of
 one batch is the right state at the start of the next. Every batch carries a
 `reset` flag per row: true on the first batch of an epoch, where the model must
 start again from a zero state.

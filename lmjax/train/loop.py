@@ -51,6 +51,7 @@ class Setup:
   total_steps: int
   state_shardings: Any
   fingerprint: dict
+  jitted_eval_step: Callable | None = None  # Built once by `make_eval_step`.
 
 
 def total_train_steps(config: ml_collections.ConfigDict, meta: dict) -> int:
@@ -139,9 +140,12 @@ def _zero_metrics(setup: Setup, params: Any, batch: base.Batch, carry: Any) -> d
 
 
 def make_eval_step(setup: Setup) -> Callable:
-  carry = setup.task.init_carry(setup.model, setup.config.eval_batch_size)
-  return steps.jit_eval_step(setup.task.loss, setup.model, setup.mesh,
-                             setup.state_shardings.params, carry)
+  """Returns the run's jitted eval step, so periodic and final evaluations compile it once."""
+  if setup.jitted_eval_step is None:
+    carry = setup.task.init_carry(setup.model, setup.config.eval_batch_size)
+    setup.jitted_eval_step = steps.jit_eval_step(setup.task.loss, setup.model, setup.mesh,
+                                                 setup.state_shardings.params, carry)
+  return setup.jitted_eval_step
 
 
 def train_and_evaluate(task: base.Task, config: ml_collections.ConfigDict, workdir: str, *,
